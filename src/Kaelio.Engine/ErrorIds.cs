@@ -1,0 +1,52 @@
+namespace Kaelio.Engine;
+
+/// <summary>
+/// Every error id the module produces. They are part of the public contract: scripts match on them
+/// (<c>$_.FullyQualifiedErrorId -like 'SshHostKeyMismatch,*'</c>), so never rename one.
+/// </summary>
+public static class ErrorIds
+{
+    // Input validation.
+    public const string InvalidArgument = "InvalidArgument";
+    public const string NameInUse = "NameInUse";
+
+    // SSH bastion.
+    public const string SshHostNotFound = "SshHostNotFound";
+    public const string SshHostUnreachable = "SshHostUnreachable";
+    public const string SshConnectionRefused = "SshConnectionRefused";
+    public const string SshConnectTimeout = "SshConnectTimeout";
+    public const string SshConnectionFailed = "SshConnectionFailed";
+    public const string SshAuthenticationFailed = "SshAuthenticationFailed";
+    public const string SshKeyFileNotFound = "SshKeyFileNotFound";
+    public const string SshKeyMalformed = "SshKeyMalformed";
+    public const string SshKeyPassphraseRequired = "SshKeyPassphraseRequired";
+    public const string SshKeyPassphraseIncorrect = "SshKeyPassphraseIncorrect";
+    public const string SshHostKeyUnknown = "SshHostKeyUnknown";
+    public const string SshHostKeyMismatch = "SshHostKeyMismatch";
+    public const string SshHostKeyRevoked = "SshHostKeyRevoked";
+    public const string SshForwardingRefused = "SshForwardingRefused";
+
+    // The far side of a proxy.
+    public const string RemoteHostNotFound = "RemoteHostNotFound";
+    public const string RemoteConnectFailed = "RemoteConnectFailed";
+    public const string ProxyNotReady = "ProxyNotReady";
+    public const string ProxyNotFound = "ProxyNotFound";
+
+    // Tailscale.
+    public const string TailscaleNotYetSupported = "TailscaleNotYetSupported";
+    public const string TestProxyNotYetSupported = "TestProxyNotYetSupported";
+
+    // Databases.
+    public const string DatabaseTypeNotYetSupported = "DatabaseTypeNotYetSupported";
+    public const string DatabaseAuthenticationFailed = "DatabaseAuthenticationFailed";
+    public const string DatabaseNotFound = "DatabaseNotFound";
+    public const string DatabaseConnectFailed = "DatabaseConnectFailed";
+    public const string DatabaseConnectTimeout = "DatabaseConnectTimeout";
+    public const string DatabaseTlsValidationFailed = "DatabaseTlsValidationFailed";
+    public const string DatabaseTlsUnavailable = "DatabaseTlsUnavailable";
+    public const string ConnectionClosed = "ConnectionClosed";
+    public const string ConnectionBusy = "ConnectionBusy";
+    public const string ConnectionNotFound = "ConnectionNotFound";
+    public const string QueryFailed = "QueryFailed";
+    public const string QueryTimeout = "QueryTimeout";
+}

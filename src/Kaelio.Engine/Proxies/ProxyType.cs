@@ -1,0 +1,7 @@
+namespace Kaelio.Engine.Proxies;
+
+public enum ProxyType
+{
+    Ssh,
+    Tailscale,
+}

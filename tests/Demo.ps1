@@ -1,0 +1,45 @@
+<#
+.SYNOPSIS
+    The main job, on the local test network: a proxy through a real OpenSSH bastion, and a query on
+    a PostgreSQL and a MariaDB server that only the bastion can reach.
+#>
+param([Parameter(Mandatory)][string] $ModulePath)
+
+$ErrorActionPreference = 'Stop'
+$PSStyle.OutputRendering = 'PlainText'
+Import-Module $ModulePath
+$t = Get-Content $env:KAELIO_TESTNET -Raw | ConvertFrom-Json
+function Show([string] $Command) { Write-Host "`nPS> $Command" -ForegroundColor Cyan }
+
+Show "New-KaelioSshProxy -ComputerName $($t.bastion.address) -UserName $($t.ssh.user) -KeyFile <ed25519 key> -KnownHostsPath <test known_hosts>"
+$proxy = New-KaelioSshProxy -ComputerName $t.bastion.address -UserName $t.ssh.user -KeyFile $t.ssh.keys.ed25519 -KnownHostsPath $t.bastion.knownHostsFile
+$proxy | Format-Table | Out-Host
+$proxy | Format-List Name, State, Endpoint, HostKeyFingerprint, ServerVersion, Cipher | Out-Host
+
+$password = ConvertTo-SecureString (Get-Content $t.postgres.passwordFile -Raw).Trim() -AsPlainText -Force
+$cred = [pscredential]::new($t.postgres.user, $password)
+
+Show "`$db = `$proxy | Connect-KaelioDatabase -Type PostgreSql -Server $($t.postgres.host) -Database app -Credential `$cred -CaCertificateFile <test CA>"
+$db = $proxy | Connect-KaelioDatabase -Type PostgreSql -Server $t.postgres.host -Database app -Credential $cred -CaCertificateFile $t.tls.caFile
+$db | Format-Table | Out-Host
+
+Show "`$db | Invoke-KaelioQuery 'select id, item, amount, placed_at, note from orders order by id'"
+$db | Invoke-KaelioQuery 'select id, item, amount, placed_at, note from orders order by id' | Format-Table | Out-Host
+
+Show "`$db | Invoke-KaelioQuery 'select inet_client_addr() as seen_from, version() as server'"
+$db | Invoke-KaelioQuery 'select inet_client_addr()::text as seen_from, split_part(version(), '' on '', 1) as server' | Format-Table | Out-Host
+
+Show "`$proxy | Connect-KaelioDatabase -Type MySql -Server $($t.mysql.host) -Database app -Credential `$cred | Invoke-KaelioQuery 'select count(*) as orders, @@version as server'"
+$proxy | Connect-KaelioDatabase -Type MySql -Server $t.mysql.host -Database app -Credential $cred -CaCertificateFile $t.tls.caFile |
+    Invoke-KaelioQuery 'select count(*) as orders, @@version as server from orders' | Format-Table | Out-Host
+
+Show 'Get-KaelioConnection'
+Get-KaelioConnection | Format-Table | Out-Host
+
+Show 'Connect-KaelioDatabase -Type PostgreSql -Server <private address> ...   # without the proxy'
+try { $null = Connect-KaelioDatabase -Type PostgreSql -Server $t.postgres.address -Database app -Credential $cred -ConnectTimeout 3 }
+catch { Write-Host "  $($_.FullyQualifiedErrorId): $($_.Exception.Message)" -ForegroundColor Yellow }
+
+Show 'Get-KaelioProxy | Remove-KaelioProxy -Verbose'
+Get-KaelioProxy | Remove-KaelioProxy -Verbose
+Write-Host "`nProxy state: $($proxy.State); connection state: $($db.State)"
