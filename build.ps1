@@ -36,7 +36,8 @@ $TestNetDir = if ($env:KAELIO_TESTNET_DIR) { $env:KAELIO_TESTNET_DIR } else { '/
 function Invoke-Native {
     # Runs a program and stops the build when it fails. Plain $args: a param block would take
     # the program's own switches (-c, -o) for PowerShell's common parameters.
-    $program, $arguments = $args
+    $program = $args[0]
+    $arguments = @($args | Select-Object -Skip 1)
     & $program @arguments
     if ($LASTEXITCODE -ne 0) { throw "$program $($arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
@@ -87,7 +88,7 @@ function Get-PesterPath {
 function Invoke-Isolated {
     # Tests run where DNS cannot leave the machine: an unknown name fails here, not at a real resolver.
     param([string[]] $Command)
-    & bash (Join-Path $Network 'isolated-dns.sh') @Command
+    & bash (Join-Path $Network 'isolated-dns.sh') @Command | Out-Host
     $LASTEXITCODE
 }
 

@@ -92,8 +92,9 @@ Describe 'Connect-KaelioDatabase through an SSH proxy' {
     It 'never shows the database password' {
         $secret = Read-Secret $Pg.passwordFile
         $db = $Proxy | Connect-KaelioDatabase -Type PostgreSql -Server $Pg.host -Database $Pg.database -Credential $Cred -Verbose 4>&1
-        $bad = Connect-KaelioDatabase -Proxy $Proxy -Type MySql -Server $My.host -Database $My.database -Credential ([pscredential]::new('kaelio', (ConvertTo-SecureString "$secret-x" -AsPlainText -Force))) 2>&1
+        $bad = Connect-KaelioDatabase -Proxy $Proxy -Type MySql -Server $My.host -Database $My.database -Credential ([pscredential]::new('kaelio', (ConvertTo-SecureString "$secret-x" -AsPlainText -Force))) -ErrorAction Continue 2>&1
         $text = ($db + $bad | ForEach-Object { "$_"; if ($_ -is [System.Management.Automation.ErrorRecord]) { "$($_.Exception)" } }) + ($db | Format-List * | Out-String) | Out-String
+        $text | Should -Match 'refused user'
         $text.Contains($secret) | Should -BeFalse
     }
 

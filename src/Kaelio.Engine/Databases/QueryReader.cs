@@ -12,6 +12,7 @@ public sealed class QueryReader : IAsyncDisposable, IDisposable
     private readonly DbCommand _command;
     private readonly DbDataReader _reader;
     private int _disposed;
+    private bool _finished;
 
     internal QueryReader(KaelioConnection owner, DbCommand command, DbDataReader reader)
     {
@@ -31,7 +32,9 @@ public sealed class QueryReader : IAsyncDisposable, IDisposable
     {
         try
         {
-            return await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var more = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            _finished = !more;
+            return more;
         }
         catch (Exception e)
         {
@@ -61,6 +64,13 @@ public sealed class QueryReader : IAsyncDisposable, IDisposable
 
         try
         {
+            // A reader left early (Select-Object -First) would otherwise drain every remaining row
+            // on dispose; ask the server to stop instead.
+            if (!_finished)
+            {
+                _command.Cancel();
+            }
+
             await _reader.DisposeAsync().ConfigureAwait(false);
             await _command.DisposeAsync().ConfigureAwait(false);
         }
