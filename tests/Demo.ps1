@@ -8,6 +8,8 @@ param([Parameter(Mandatory)][string] $ModulePath)
 $ErrorActionPreference = 'Stop'
 $PSStyle.OutputRendering = 'PlainText'
 Import-Module $ModulePath
+# Test-KaelioProxy's default echo service is public; on the test network, use its own.
+$env:KAELIO_ECHO_URI = (Get-Content $env:KAELIO_TESTNET -Raw | ConvertFrom-Json).echo.url
 $t = Get-Content $env:KAELIO_TESTNET -Raw | ConvertFrom-Json
 function Show([string] $Command) { Write-Host "`nPS> $Command" -ForegroundColor Cyan }
 
@@ -15,6 +17,9 @@ Show "New-KaelioSshProxy -ComputerName $($t.bastion.address) -UserName $($t.ssh.
 $proxy = New-KaelioSshProxy -ComputerName $t.bastion.address -UserName $t.ssh.user -KeyFile $t.ssh.keys.ed25519 -KnownHostsPath $t.bastion.knownHostsFile
 $proxy | Format-Table | Out-Host
 $proxy | Format-List Name, State, Endpoint, HostKeyFingerprint, ServerVersion, Cipher | Out-Host
+
+Show "`$proxy | Test-KaelioProxy -EchoUri $($t.echo.url)json-geo -Target $($t.postgres.host):$($t.postgres.port)   # the test network's echo service, never the public default"
+$proxy | Test-KaelioProxy -EchoUri "$($t.echo.url)json-geo" -Target "$($t.postgres.host):$($t.postgres.port)" | Format-Table | Out-Host
 
 $password = ConvertTo-SecureString (Get-Content $t.postgres.passwordFile -Raw).Trim() -AsPlainText -Force
 $cred = [pscredential]::new($t.postgres.user, $password)

@@ -32,9 +32,13 @@ public static class ErrorIds
     public const string ProxyNotReady = "ProxyNotReady";
     public const string ProxyNotFound = "ProxyNotFound";
 
+    // Test-KaelioProxy.
+    public const string ProbeTimeout = "ProbeTimeout";
+    public const string EchoServiceFailed = "EchoServiceFailed";
+    public const string EchoAnswerInvalid = "EchoAnswerInvalid";
+
     // Tailscale.
     public const string TailscaleNotYetSupported = "TailscaleNotYetSupported";
-    public const string TestProxyNotYetSupported = "TestProxyNotYetSupported";
 
     // Databases.
     public const string DatabaseTypeNotYetSupported = "DatabaseTypeNotYetSupported";

@@ -8,6 +8,9 @@ Import-Module $env:KAELIO_MODULE_PATH -Force
 
 $script:TestNet = Get-Content $env:KAELIO_TESTNET -Raw | ConvertFrom-Json
 
+# Test-KaelioProxy's default echo service is public: tests always use the test network's.
+$env:KAELIO_ECHO_URI = $TestNet.echo.url
+
 function Read-Secret([string] $Path) { (Get-Content $Path -Raw).Trim() }
 
 function New-TestCredential([string] $User, [string] $PasswordFile) {

@@ -83,6 +83,37 @@ public abstract class KaelioProxy : IDisposable
     /// </summary>
     public abstract KaelioException? ExplainFailure(ProxyForward forward, DateTimeOffset since);
 
+    /// <summary>
+    /// Opens a connection to <paramref name="host"/>:<paramref name="port"/> through the proxy and
+    /// reports why it failed, or null once the far side accepted it.
+    /// </summary>
+    public abstract Task<KaelioException?> ProbeAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// An HTTP handler whose connections go through the proxy (a loopback forward per host:port),
+    /// for HTTP services: the IP echo, Snowflake, Metabase. TLS runs end to end with the real name.
+    /// </summary>
+    public HttpMessageHandler CreateHttpHandler() => new SocketsHttpHandler
+    {
+        UseProxy = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var forward = await GetForwardAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false);
+            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(forward.LocalEndPoint, cancellationToken).ConfigureAwait(false);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
     protected abstract Task<ProxyForward> OpenForwardAsync(string host, int port, CancellationToken cancellationToken);
 
     protected abstract void CloseForward(ProxyForward forward);

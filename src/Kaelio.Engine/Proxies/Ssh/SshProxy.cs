@@ -22,6 +22,7 @@ public sealed class SshProxy : KaelioProxy
     private readonly IOperationLog _log;
     private readonly ConcurrentDictionary<ProxyForward, ForwardedPortLocal> _ports = new();
     private readonly ConcurrentQueue<(DateTimeOffset At, uint Reason, string Description)> _channelFailures = new();
+    private long _lastChannelOpened;
 
     private SshProxy(string name, SshProxyOptions options, SshClient client, PrivateKeyFile? key, HostKey hostKey, IOperationLog log)
         : base(name)
@@ -147,6 +148,12 @@ public sealed class SshProxy : KaelioProxy
 
     public override KaelioException? ExplainFailure(ProxyForward forward, DateTimeOffset since)
     {
+        if (State == KaelioState.Closed)
+        {
+            return new KaelioException(ErrorIds.ProxyNotReady, KaelioErrorCategory.ResourceUnavailable,
+                $"Proxy '{Name}' is closed. Create a new one with New-KaelioSshProxy.", target: this);
+        }
+
         if (State != KaelioState.Ready)
         {
             return new KaelioException(ErrorIds.ProxyNotReady, KaelioErrorCategory.ConnectionError,
@@ -253,7 +260,38 @@ public sealed class SshProxy : KaelioProxy
         if (session is not null)
         {
             session.ChannelOpenFailureReceived += OnChannelOpenFailure;
+            session.ChannelOpenConfirmationReceived += (_, _) => _lastChannelOpened = DateTimeOffset.Now.UtcTicks;
         }
+    }
+
+    public override async Task<KaelioException?> ProbeAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        EnsureReady();
+        var since = DateTimeOffset.Now;
+        var forward = await GetForwardAsync(host, port, cancellationToken).ConfigureAwait(false);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(forward.LocalEndPoint, cancellationToken).ConfigureAwait(false);
+
+        // The loopback connect succeeds at once; the bastion answers the channel open with a
+        // confirmation or a refusal, which the session events record.
+        var deadline = DateTimeOffset.Now + timeout;
+        while (DateTimeOffset.Now < deadline)
+        {
+            if (ExplainFailure(forward, since) is { } failure)
+            {
+                return failure;
+            }
+
+            if (Interlocked.Read(ref _lastChannelOpened) >= since.UtcTicks)
+            {
+                return null;
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new KaelioException(ErrorIds.ProbeTimeout, KaelioErrorCategory.OperationTimeout,
+            $"The bastion {Host} did not open a connection to {host}:{port} within {timeout.TotalSeconds:0} s.", target: $"{host}:{port}");
     }
 
     private void OnChannelOpenFailure(object? sender, MessageEventArgs<ChannelOpenFailureMessage> e)
