@@ -18,3 +18,25 @@ internal interface IDatabaseDriver
     /// <summary>Whether a failed query timed out (each driver says so differently).</summary>
     bool IsTimeout(Exception exception);
 }
+
+/// <summary>What every driver does the same way.</summary>
+internal static class DriverSupport
+{
+    /// <summary>Opens the connection, or disposes it and rethrows: a failed open leaves nothing behind.</summary>
+    public static async Task<DbConnection> OpenOrDisposeAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Drivers take timeouts in whole seconds, at least one.</summary>
+    public static int WholeSeconds(TimeSpan timeout) => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
+}

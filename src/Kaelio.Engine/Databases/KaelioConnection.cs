@@ -110,7 +110,7 @@ public sealed class KaelioConnection : IDisposable
             command.CommandText = query;
             if (timeout is { } t)
             {
-                command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(t.TotalSeconds));
+                command.CommandTimeout = DriverSupport.WholeSeconds(t);
             }
 
             foreach (var (name, value) in parameters ?? new Dictionary<string, object?>())

@@ -17,7 +17,7 @@ internal sealed class MySqlDriver : IDatabaseDriver
             Database = request.Database ?? string.Empty,
             UserID = request.UserName,
             Password = request.Password is null ? string.Empty : Secrets.Reveal(request.Password),
-            ConnectionTimeout = (uint)Math.Max(1, Math.Ceiling(request.ConnectTimeout.TotalSeconds)),
+            ConnectionTimeout = (uint)DriverSupport.WholeSeconds(request.ConnectTimeout),
             ApplicationName = "KaelioProxy",
             Pooling = false,
             SslMode = request.TlsMode switch
@@ -34,16 +34,7 @@ internal sealed class MySqlDriver : IDatabaseDriver
             connection.RemoteCertificateValidationCallback = tls.Validate;
         }
 
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return await DriverSupport.OpenOrDisposeAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     public KaelioException? Translate(Exception exception, ConnectionRequest request) => exception switch

@@ -18,7 +18,7 @@ internal sealed class PostgreSqlDriver : IDatabaseDriver
             Database = request.Database,
             Username = request.UserName,
             Password = request.Password is null ? null : Secrets.Reveal(request.Password),
-            Timeout = Math.Max(1, (int)Math.Ceiling(request.ConnectTimeout.TotalSeconds)),
+            Timeout = DriverSupport.WholeSeconds(request.ConnectTimeout),
             ApplicationName = "KaelioProxy",
             // A KaelioConnection is one live session; closing it must close the socket too.
             Pooling = false,
@@ -46,16 +46,7 @@ internal sealed class PostgreSqlDriver : IDatabaseDriver
             };
         }
 
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        return await DriverSupport.OpenOrDisposeAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     public KaelioException? Translate(Exception exception, ConnectionRequest request) => exception switch
