@@ -19,7 +19,7 @@ $proxy | Format-Table | Out-Host
 $proxy | Format-List Name, State, Endpoint, HostKeyFingerprint, ServerVersion, Cipher | Out-Host
 
 Show "`$proxy | Test-KaelioProxy -EchoUri $($t.echo.url)json-geo -Target $($t.postgres.host):$($t.postgres.port)   # the test network's echo service, never the public default"
-$proxy | Test-KaelioProxy -EchoUri "$($t.echo.url)json-geo" -Target "$($t.postgres.host):$($t.postgres.port)" | Format-Table | Out-Host
+$proxy | Test-KaelioProxy -EchoUri "$($t.echo.url)json-geo" -Target "$($t.postgres.host):$($t.postgres.port)" | Format-Table | Out-String -Width 160 | Write-Host
 
 $password = ConvertTo-SecureString (Get-Content $t.postgres.passwordFile -Raw).Trim() -AsPlainText -Force
 $cred = [pscredential]::new($t.postgres.user, $password)
