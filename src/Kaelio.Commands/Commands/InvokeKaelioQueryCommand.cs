@@ -73,16 +73,4 @@ public sealed class InvokeKaelioQueryCommand : KaelioCmdlet
             WriteKaelioError(e);
         }
     }
-
-    private bool Await(Task<bool> read)
-    {
-        try
-        {
-            return read.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-    }
 }

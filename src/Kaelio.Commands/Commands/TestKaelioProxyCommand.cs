@@ -18,7 +18,7 @@ public sealed class TestKaelioProxyCommand : KaelioCmdlet
     private const string DefaultSet = "Default";
     private const string QuietSet = "Quiet";
 
-    /// <summary>The proxies to test (from the pipeline, or their names).</summary>
+    /// <summary>The proxies to test (from New-KaelioSshProxy, Get-KaelioProxy or the pipeline).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     public KaelioProxy[] Proxy { get; set; } = [];
 

@@ -44,6 +44,12 @@ public abstract class KaelioCmdlet : PSCmdlet, IDisposable
             log.Complete(this);
         }
 
+        return Await(task);
+    }
+
+    /// <summary>Waits for a task on the pipeline thread; a cancellation by Ctrl+C stops the pipeline.</summary>
+    internal T Await<T>(Task<T> task)
+    {
         try
         {
             return task.GetAwaiter().GetResult();

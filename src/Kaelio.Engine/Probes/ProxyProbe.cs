@@ -24,20 +24,9 @@ public static class ProxyProbe
     {
         log ??= NullOperationLog.Instance;
         var targetText = target is { } t ? $"{t.Host}:{t.Port}" : null;
-        ProxyTestResult Failed(KaelioException e, ProxyTestResult? partial = null) => new()
-        {
-            ProxyName = proxy.Name,
-            ProxyType = proxy.Type,
-            Success = false,
-            ExitIp = partial?.ExitIp,
-            Location = partial?.Location,
-            LatencyMs = partial?.LatencyMs,
-            Target = targetText,
-            TargetReachable = partial?.TargetReachable,
-            EchoUri = echoUri,
-            ErrorId = e.ErrorId,
-            Error = e.Message,
-        };
+        var blank = new ProxyTestResult { ProxyName = proxy.Name, ProxyType = proxy.Type, Target = targetText, EchoUri = echoUri };
+        ProxyTestResult Failed(KaelioException e, ProxyTestResult? partial = null) =>
+            (partial ?? blank) with { Success = false, ErrorId = e.ErrorId, Error = e.Message };
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -63,7 +52,8 @@ public static class ProxyProbe
             {
                 var reason = deadline.IsCancellationRequested
                     ? new KaelioException(ErrorIds.ProbeTimeout, KaelioErrorCategory.OperationTimeout, $"No answer from the echo service {echoUri} through '{proxy.Name}' within {timeout.TotalSeconds:0} s.", e)
-                    : proxy.ExplainFailure(FindForward(proxy, echoUri), started)
+                    : e.InnerException as KaelioException // the proxy refused to open a forward (closed, faulted)
+                      ?? (FindForward(proxy, echoUri) is { } forward ? proxy.ExplainFailure(forward, started) : null)
                       ?? new KaelioException(ErrorIds.EchoServiceFailed, KaelioErrorCategory.ConnectionError, $"The echo service {echoUri} is unreachable through '{proxy.Name}': {e.Message}", e);
                 return Failed(reason);
             }
@@ -74,17 +64,13 @@ public static class ProxyProbe
                     $"The echo service {echoUri} did not answer with an IP address (plain text, or JSON with 'ip')."));
             }
 
-            var result = new ProxyTestResult
+            var result = blank with
             {
-                ProxyName = proxy.Name,
-                ProxyType = proxy.Type,
                 Success = true,
                 ExitIp = exitIp,
                 Location = location,
                 LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1),
-                Target = targetText,
                 TargetReachable = target is null ? null : true,
-                EchoUri = echoUri,
             };
             log.Verbose($"{proxy.Name}: exit IP {exitIp}{(location is null ? string.Empty : $" ({location})")}, {result.LatencyMs} ms.");
 
@@ -94,7 +80,7 @@ public static class ProxyProbe
                 var failure = await proxy.ProbeAsync(goal.Host, goal.Port, timeout, deadline.Token).ConfigureAwait(false);
                 if (failure is not null)
                 {
-                    return Failed(failure, new ProxyTestResult { ProxyName = proxy.Name, ProxyType = proxy.Type, ExitIp = exitIp, Location = location, LatencyMs = result.LatencyMs, TargetReachable = false });
+                    return Failed(failure, result with { TargetReachable = false });
                 }
             }
 
@@ -164,7 +150,6 @@ public static class ProxyProbe
         }
     }
 
-    private static ProxyForward FindForward(KaelioProxy proxy, Uri echoUri) =>
-        proxy.Forwards.FirstOrDefault(f => string.Equals(f.RemoteHost, echoUri.IdnHost, StringComparison.OrdinalIgnoreCase) && f.RemotePort == echoUri.Port)
-        ?? new ProxyForward(echoUri.IdnHost, echoUri.Port, new IPEndPoint(IPAddress.Loopback, 0));
+    private static ProxyForward? FindForward(KaelioProxy proxy, Uri echoUri) =>
+        proxy.Forwards.FirstOrDefault(f => string.Equals(f.RemoteHost, echoUri.IdnHost, StringComparison.OrdinalIgnoreCase) && f.RemotePort == echoUri.Port);
 }

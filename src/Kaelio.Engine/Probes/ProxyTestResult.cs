@@ -12,7 +12,7 @@ public sealed record ProxyLocation(string? City, string? Region, string? Country
 }
 
 /// <summary>The answer of Test-KaelioProxy: a failure is an answer too, with its reason.</summary>
-public sealed class ProxyTestResult
+public sealed record ProxyTestResult
 {
     public required string ProxyName { get; init; }
 
