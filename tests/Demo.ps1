@@ -21,6 +21,9 @@ $proxy | Format-List Name, State, Endpoint, HostKeyFingerprint, ServerVersion, C
 Show "`$proxy | Test-KaelioProxy -EchoUri $($t.echo.url)json-geo -Target $($t.postgres.host):$($t.postgres.port)   # the test network's echo service, never the public default"
 $proxy | Test-KaelioProxy -EchoUri "$($t.echo.url)json-geo" -Target "$($t.postgres.host):$($t.postgres.port)" | Format-Table | Out-String -Width 160 | Write-Host
 
+Show "`$proxy | Test-KaelioProxy -GeoIPDatabase <test network .mmdb>   # location from a MaxMind-format database"
+$proxy | Test-KaelioProxy -GeoIPDatabase $t.geoip.database | Format-Table | Out-String -Width 160 | Write-Host
+
 $password = ConvertTo-SecureString (Get-Content $t.postgres.passwordFile -Raw).Trim() -AsPlainText -Force
 $cred = [pscredential]::new($t.postgres.user, $password)
 

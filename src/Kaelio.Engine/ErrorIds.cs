@@ -36,6 +36,7 @@ public static class ErrorIds
     public const string ProbeTimeout = "ProbeTimeout";
     public const string EchoServiceFailed = "EchoServiceFailed";
     public const string EchoAnswerInvalid = "EchoAnswerInvalid";
+    public const string GeoIpDatabaseUnreadable = "GeoIpDatabaseUnreadable";
 
     // Tailscale.
     public const string TailscaleNotYetSupported = "TailscaleNotYetSupported";

@@ -521,6 +521,13 @@ EOF
         -p "$SSH_PORT" "$SSH_USER@$BASTION_ADDR" true </dev/null 9>&- \
         || die "key login to the bastion failed (see $DIR/ssh/sshd.log)"
 
+    # ---- MaxMind-format GeoIP database for Test-KaelioProxy's location lookup
+    mkdir -p "$DIR/geoip"
+    "$PY" "$SCRIPT_DIR/make-geoip-db.py" "$DIR/geoip/test-city.mmdb" \
+        "$BASTION_PRIV_ADDR/32=Bastionville|Namespace County|Testland|TL" \
+        "10.213.57.0/24=|||TL"
+    chmod 0644 "$DIR/geoip/test-city.mmdb"
+
     write_json
     UP_DONE=1
     local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -587,6 +594,7 @@ doc = {
              "url": "http://%s:%s/" % (e["K_ECHOHOST"], e["K_ECHOPORT"])},
     "tls": {"caFile": d + "/tls/ca.crt", "serverName": e["K_DBHOST"]},
     "unreachable": {"address": e["K_UNREACH"], "closedPort": int(e["K_CLOSED"])},
+    "geoip": {"database": d + "/geoip/test-city.mmdb"},
 }
 tmp = d + "/testnet.json.tmp"
 with open(tmp, "w") as f:

@@ -27,6 +27,31 @@ Describe 'Test-KaelioProxy' {
         ($r | Out-String) | Should -Match 'True\s+10\.213\.58\.1\s+Testville, Test Region, Testland'
     }
 
+    It 'looks the location up in a MaxMind-format database when the echo answer has none' {
+        $r = $Proxy | Test-KaelioProxy -EchoUri $Echo -GeoIPDatabase $TestNet.geoip.database
+        $r.ExitIp | Should -Be $TestNet.bastion.privateAddress
+        $r.Location.City | Should -Be 'Bastionville'
+        $r.Location.Region | Should -Be 'Namespace County'
+        $r.Location.Country | Should -Be 'Testland'
+        $r.Location.CountryCode | Should -Be 'TL'
+    }
+
+    It 'prefers the echo answer''s location to the database''s' {
+        (Test-KaelioProxy $Proxy -EchoUri "$($Echo)json-geo" -GeoIPDatabase $TestNet.geoip.database).Location.City | Should -Be 'Testville'
+    }
+
+    It 'uses $env:KAELIO_GEOIP_DATABASE when -GeoIPDatabase is not given' {
+        $env:KAELIO_GEOIP_DATABASE = $TestNet.geoip.database
+        try { ($Proxy | Test-KaelioProxy -EchoUri $Echo).Location.City | Should -Be 'Bastionville' }
+        finally { Remove-Item Env:KAELIO_GEOIP_DATABASE }
+    }
+
+    It 'refuses a file that is not a MaxMind database' {
+        $e = Get-FirstError { $Proxy | Test-KaelioProxy -EchoUri $Echo -GeoIPDatabase $TestNet.tls.caFile -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -BeLike 'GeoIpDatabaseUnreadable,*'
+        $e.CategoryInfo.Category | Should -Be 'InvalidData'
+    }
+
     It 'uses $env:KAELIO_ECHO_URI when -EchoUri is not given' {
         ($Proxy | Test-KaelioProxy).EchoUri | Should -Be ([uri]$Echo)
     }

@@ -20,7 +20,11 @@ public static class ProxyProbe
     public static Uri ResolveEchoUri(Uri? given) =>
         given ?? (Environment.GetEnvironmentVariable(EchoUriVariable) is { Length: > 0 } fromEnvironment ? new Uri(fromEnvironment) : DefaultEchoUri);
 
-    public static async Task<ProxyTestResult> TestAsync(KaelioProxy proxy, Uri echoUri, (string Host, int Port)? target, TimeSpan timeout, IOperationLog? log, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tests <paramref name="proxy"/>. The location comes from the echo answer when it carries one,
+    /// else from <paramref name="geoIp"/> when given.
+    /// </summary>
+    public static async Task<ProxyTestResult> TestAsync(KaelioProxy proxy, Uri echoUri, (string Host, int Port)? target, GeoIpDatabase? geoIp, TimeSpan timeout, IOperationLog? log, CancellationToken cancellationToken)
     {
         log ??= NullOperationLog.Instance;
         var targetText = target is { } t ? $"{t.Host}:{t.Port}" : null;
@@ -63,6 +67,8 @@ public static class ProxyProbe
                 return Failed(new KaelioException(ErrorIds.EchoAnswerInvalid, KaelioErrorCategory.InvalidData,
                     $"The echo service {echoUri} did not answer with an IP address (plain text, or JSON with 'ip')."));
             }
+
+            location ??= geoIp?.Lookup(IPAddress.Parse(exitIp!));
 
             var result = blank with
             {
