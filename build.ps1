@@ -56,6 +56,11 @@ function Invoke-Build {
     Invoke-Native dotnet build (Join-Path $Root 'src/Kaelio.Commands') -c $Configuration -o $cmdlets "-p:Version=$version" --nologo -v quiet
     Copy-Item (Join-Path $cmdlets 'Kaelio.Commands.dll') $ModuleOut
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse
+
+    # Help from the doc comments, the parameter sets and Examples.psd1, in its own process (it imports the module).
+    $helpScript = Join-Path $Root 'src/Kaelio.Commands/Help/New-MamlHelp.ps1'
+    Invoke-Native dotnet pwsh -NoProfile -NonInteractive -File $helpScript -ModulePath (Join-Path $ModuleOut 'KaelioProxy.psd1') `
+        -DocumentationXml (Join-Path $cmdlets 'Kaelio.Commands.xml') -OutputPath (Join-Path $ModuleOut 'en-US/Kaelio.Commands.dll-Help.xml')
     Write-Host "==> Module ready: Import-Module $ModuleOut/KaelioProxy.psd1"
 }
 
