@@ -19,10 +19,16 @@ DIR="${DIR%/}"
 
 NS_B=kaelio-bastion
 NS_P=kaelio-private
+NS_TSN=kaelio-tsnode   # Tailscale stand-in: where a node's own traffic leaves ("this machine")
+NS_TSX=kaelio-tsexit   # Tailscale stand-in: where traffic leaves through the exit node
 IF_HOST=kp-host0   # host        10.213.57.1/24
 IF_B0=kp-bas0      # bastion     10.213.57.2/24
 IF_B1=kp-bas1      # bastion     10.213.58.1/24
 IF_P=kp-priv0      # private     10.213.58.2/24
+IF_TSN=kp-tsn0     # tsnode      10.213.61.1/24
+IF_P_TSN=kp-priv1  # private     10.213.61.2/24
+IF_TSX=kp-tsx0     # tsexit      10.213.62.1/24
+IF_P_TSX=kp-priv2  # private     10.213.62.2/24
 HOST_ADDR=10.213.57.1
 BASTION_ADDR=10.213.57.2
 BASTION_PRIV_ADDR=10.213.58.1
@@ -30,6 +36,25 @@ PRIVATE_ADDR=10.213.58.2
 PRIVATE_NET=10.213.58.0/24
 UNREACH_NET=10.213.59.0/24
 UNREACH_ADDR=10.213.59.1
+TSNODE_ADDR=10.213.61.1
+TSNODE_GW=10.213.61.2
+TSNODE_NET=10.213.61.0/24
+TSEXIT_ADDR=10.213.62.1
+TSEXIT_GW=10.213.62.2
+TSEXIT_NET=10.213.62.0/24
+INTERNET_ADDR=10.213.64.2      # an "internet" address, on kaelio-private's lo
+INTERNET_NET=10.213.64.0/24
+INTERNET_HOST=echo.internet.test
+TS_PEER_NET=100.101.0.0/16     # the stand-in tailnet's online peers answer on kaelio-private's lo
+TS_ROUTER_IP=100.101.0.1       # peer "router-private", advertises $PRIVATE_NET
+TS_EXIT_IP=100.101.102.103     # peer "exit-paris", exit node, online
+TS_EXIT_NAME=exit-paris
+TS_EXIT_OFFLINE_IP=100.101.102.104  # peer "exit-offline", exit node, offline
+TS_TAILNET=kaelio-test.ts.net
+TS_CONTROL_URL=https://headscale.kaelio.test
+TS_DEFAULT_CONTROL_URL=https://controlplane.tailscale.com
+STANDIN_DIR="$SCRIPT_DIR/../tailscale-standin"
+[ -d "$STANDIN_DIR" ] && STANDIN_DIR="$(cd "$STANDIN_DIR" && pwd)"
 SSH_PORT=22
 NOFWD_PORT=2222
 CLOSED_PORT=2223
@@ -113,7 +138,7 @@ down() {
     need_root
     local pids=() p ns self_ns postmaster=""
 
-    for ns in "$NS_B" "$NS_P"; do
+    for ns in "$NS_B" "$NS_P" "$NS_TSN" "$NS_TSX"; do
         if ns_exists "$ns"; then
             for p in $(ip netns pids "$ns" 2>/dev/null || true); do pids+=("$p"); done
         fi
@@ -162,14 +187,14 @@ down() {
     # Links (deleting one end of a veth deletes its peer), then namespaces.
     link_exists "$IF_HOST" && ip link del "$IF_HOST" 2>/dev/null || true
     if ns_exists "$NS_B"; then ip -n "$NS_B" link del "$IF_B1" 2>/dev/null || true; fi
-    for ns in "$NS_B" "$NS_P"; do
+    for ns in "$NS_B" "$NS_P" "$NS_TSN" "$NS_TSX"; do
         if ns_exists "$ns" || [ -e "/run/netns/$ns" ]; then ip netns del "$ns" 2>/dev/null || rm -f "/run/netns/$ns"; fi
         rm -rf "/etc/netns/$ns"
     done
     rmdir /etc/netns 2>/dev/null || true
 
     local net
-    for net in "$PRIVATE_NET" "$UNREACH_NET"; do
+    for net in "$PRIVATE_NET" "$UNREACH_NET" "$TSNODE_NET" "$TSEXIT_NET" "$INTERNET_NET"; do
         while ip route show type unreachable "$net" 2>/dev/null | grep -q .; do
             ip route del unreachable "$net" 2>/dev/null || break
         done
@@ -303,9 +328,41 @@ up() {
     ip route add unreachable "$PRIVATE_NET"
     ip route add unreachable "$UNREACH_NET"
 
+    # Tailscale stand-in (tests/tailscale-standin): a node's connections leave from kaelio-tsnode
+    # (direct, and through the subnet router), or from kaelio-tsexit (through the exit node).
+    # Both reach only kaelio-private: its database subnet, its "internet" address and the peers.
+    ip netns add "$NS_TSN"
+    ip netns add "$NS_TSX"
+    ip -n "$NS_TSN" link add "$IF_TSN" type veth peer name "$IF_P_TSN" netns "$NS_P"
+    ip -n "$NS_TSX" link add "$IF_TSX" type veth peer name "$IF_P_TSX" netns "$NS_P"
+    local tns tif taddr tgw
+    for tns in "$NS_TSN" "$NS_TSX"; do
+        if [ "$tns" = "$NS_TSN" ]; then tif=$IF_TSN; taddr=$TSNODE_ADDR; tgw=$TSNODE_GW
+        else tif=$IF_TSX; taddr=$TSEXIT_ADDR; tgw=$TSEXIT_GW; fi
+        ip netns exec "$tns" sysctl -qw net.ipv4.ip_forward=0
+        ip netns exec "$tns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null || true
+        ip netns exec "$tns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+        ip -n "$tns" link set lo up
+        ip -n "$tns" addr add "$taddr/24" dev "$tif"
+        ip -n "$tns" link set "$tif" up
+        ip -n "$tns" route add "$PRIVATE_NET" via "$tgw"
+        ip -n "$tns" route add "$INTERNET_NET" via "$tgw"
+        ip -n "$tns" route add "$TS_PEER_NET" via "$tgw"
+    done
+    ip -n "$NS_P" addr add "$TSNODE_GW/24" dev "$IF_P_TSN"
+    ip -n "$NS_P" addr add "$TSEXIT_GW/24" dev "$IF_P_TSX"
+    ip -n "$NS_P" link set "$IF_P_TSN" up
+    ip -n "$NS_P" link set "$IF_P_TSX" up
+    ip -n "$NS_P" addr add "$INTERNET_ADDR/32" dev lo
+    ip -n "$NS_P" addr add "$TS_ROUTER_IP/32" dev lo
+    ip -n "$NS_P" addr add "$TS_EXIT_IP/32" dev lo
+    ip route add unreachable "$TSNODE_NET"
+    ip route add unreachable "$TSEXIT_NET"
+    ip route add unreachable "$INTERNET_NET"
+
     # Name service inside the namespaces: private names only in the bastion,
     # and a resolver that never leaves the namespace.
-    mkdir -p "/etc/netns/$NS_B" "/etc/netns/$NS_P"
+    mkdir -p "/etc/netns/$NS_B" "/etc/netns/$NS_P" "/etc/netns/$NS_TSN" "/etc/netns/$NS_TSX"
     cat >"/etc/netns/$NS_B/hosts" <<EOF
 127.0.0.1 localhost
 ::1 localhost ip6-localhost ip6-loopback
@@ -314,6 +371,11 @@ EOF
     printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS_B/resolv.conf"
     printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS_P/resolv.conf"
     chmod 0644 "/etc/netns/$NS_B/hosts" "/etc/netns/$NS_B/resolv.conf" "/etc/netns/$NS_P/resolv.conf"
+    for tns in "$NS_TSN" "$NS_TSX"; do
+        printf '127.0.0.1 localhost\n' >"/etc/netns/$tns/hosts"
+        printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$tns/resolv.conf"
+        chmod 0644 "/etc/netns/$tns/hosts" "/etc/netns/$tns/resolv.conf"
+    done
 
     # ---- TLS: a test CA and a certificate for db.private.test
     local tls="$DIR/tls"
@@ -417,7 +479,8 @@ EOF
 
     # ---- IP-echo service (a copy, so the running service does not depend on the work tree)
     install -m 0644 "$SCRIPT_DIR/ip-echo.py" "$DIR/echo/ip-echo.py"
-    ip netns exec "$NS_P" setsid "$PY" "$DIR/echo/ip-echo.py" --bind "$PRIVATE_ADDR" --port "$ECHO_PORT" \
+    # On every address of kaelio-private: 10.213.58.2, the "internet" 10.213.64.2, the tailnet peers.
+    ip netns exec "$NS_P" setsid "$PY" "$DIR/echo/ip-echo.py" --bind 0.0.0.0 --port "$ECHO_PORT" \
         --log "$DIR/echo/echo.log" --pid-file "$DIR/echo/echo.pid" </dev/null >>"$DIR/echo/stdout.log" 2>&1 9>&- &
 
     # ---- MariaDB
@@ -457,6 +520,10 @@ EOF
 local    all      all                   trust
 hostssl  all      all  $PRIVATE_NET     scram-sha-256
 host     all      all  $PRIVATE_NET     scram-sha-256
+hostssl  all      all  $TSNODE_NET      scram-sha-256
+host     all      all  $TSNODE_NET      scram-sha-256
+hostssl  all      all  $TSEXIT_NET      scram-sha-256
+host     all      all  $TSEXIT_NET      scram-sha-256
 EOF
     chown postgres:postgres "$DIR/pg/data/postgresql.conf" "$DIR/pg/data/pg_hba.conf"
     ip netns exec "$NS_P" runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/postgres.log" \
@@ -515,6 +582,9 @@ EOF
     wait_until 10 "PostgreSQL on $PRIVATE_ADDR:$PG_PORT" tcp_open "$NS_B" "$PRIVATE_ADDR" "$PG_PORT"
     wait_until 10 "MariaDB on $PRIVATE_ADDR:$MY_PORT"    tcp_open "$NS_B" "$PRIVATE_ADDR" "$MY_PORT"
     wait_until 10 "IP echo on $PRIVATE_ADDR:$ECHO_PORT"  echo_answers
+    wait_until 10 "IP echo from $NS_TSN"                  ts_echo_answers "$NS_TSN" "$PRIVATE_ADDR" "$TSNODE_ADDR"
+    wait_until 10 "internet IP echo from $NS_TSX"         ts_echo_answers "$NS_TSX" "$INTERNET_ADDR" "$TSEXIT_ADDR"
+    tcp_open "$NS_TSN" "$PRIVATE_ADDR" "$PG_PORT" || die "PostgreSQL not reachable from $NS_TSN"
     ip netns exec "$NS_B" getent hosts "$DB_HOST" >/dev/null || die "$DB_HOST does not resolve in $NS_B"
     ssh -F /dev/null -i "$k/id_ed25519" -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=5 \
         -o UserKnownHostsFile="$DIR/known_hosts" -o StrictHostKeyChecking=yes -o LogLevel=ERROR \
@@ -525,9 +595,12 @@ EOF
     mkdir -p "$DIR/geoip"
     "$PY" "$SCRIPT_DIR/make-geoip-db.py" "$DIR/geoip/test-city.mmdb" \
         "$BASTION_PRIV_ADDR/32=Bastionville|Namespace County|Testland|TL" \
-        "10.213.57.0/24=|||TL"
+        "10.213.57.0/24=|||TL" \
+        "$TSNODE_NET=|||TL" \
+        "$TSEXIT_NET=Paris|Ile-de-France|France|FR"
     chmod 0644 "$DIR/geoip/test-city.mmdb"
 
+    write_tailnet
     write_json
     UP_DONE=1
     local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -538,6 +611,84 @@ mysql_ping() {
     mariadb-admin --no-defaults --protocol=socket --socket="$DIR/mysql/run/mysqld.sock" -uroot ping >/dev/null 2>&1 9>&-
 }
 echo_answers() { [ "$(http_get_from_bastion / 2>/dev/null)" = "$BASTION_PRIV_ADDR" ]; }
+ts_echo_answers() { # ts_echo_answers ns address expected-client-ip
+    local got
+    got="$(ip netns exec "$1" timeout 3 bash -c '
+        exec 3<>"/dev/tcp/$0/$1" || exit 1
+        printf "GET / HTTP/1.0\r\nHost: %s\r\n\r\n" "$0" >&3
+        awk "{ sub(/\r\$/, \"\") } body { print } /^\$/ { body = 1 }" <&3' "$2" "$ECHO_PORT" 2>/dev/null || true)"
+    [ "$got" = "$3" ]
+}
+
+# The stand-in tailnet (tests/tailscale-standin/README.md): $DIR/tailnet/tailnet.json (0600, holds
+# the auth keys) and one 0600 file per auth key in $DIR/secrets, without a trailing newline.
+write_tailnet() {
+    local py
+    py="$(find_python)"
+    mkdir -p "$DIR/tailnet"
+    chmod 0700 "$DIR/tailnet"
+    K_DIR="$DIR" K_PRIVNET="$PRIVATE_NET" K_PRIV="$PRIVATE_ADDR" K_INET="$INTERNET_ADDR" K_INETHOST="$INTERNET_HOST" \
+    K_DBHOST="$DB_HOST" K_ECHOHOST="$ECHO_HOST" K_ROUTER="$TS_ROUTER_IP" K_EXIT="$TS_EXIT_IP" K_EXITNAME="$TS_EXIT_NAME" \
+    K_EXITOFF="$TS_EXIT_OFFLINE_IP" K_TAILNET="$TS_TAILNET" K_CTRL="$TS_CONTROL_URL" K_DEFCTRL="$TS_DEFAULT_CONTROL_URL" \
+    K_NSN="$NS_TSN" K_NSX="$NS_TSX" K_HOSTNET="${HOST_ADDR%.*}.0/24" \
+    "$py" - <<'EOF'
+import json, os, secrets, string
+e = os.environ
+d = e["K_DIR"]
+alnum = string.ascii_letters + string.digits
+def rnd(n):
+    return "".join(secrets.choice(alnum) for _ in range(n))
+def new_key():  # the shape of a real one: tskey-auth-<key id>CNTRL-<secret>
+    return "tskey-auth-k%sCNTRL-%s" % (rnd(10), rnd(32))
+keys = {
+    "valid": {"key": new_key(), "reusable": True, "ephemeral": True, "preauthorized": True,
+              "expires": "2099-12-31T23:59:59Z", "tags": ["tag:kaelio-proxy"]},
+    "expired": {"key": new_key(), "reusable": True, "ephemeral": True, "preauthorized": True,
+                "expires": "2024-01-01T00:00:00Z", "tags": ["tag:kaelio-proxy"]},
+    "needsApproval": {"key": new_key(), "reusable": True, "ephemeral": True, "preauthorized": False,
+                      "expires": "2099-12-31T23:59:59Z", "tags": []},
+}
+files = {"valid": "tailscale-authkey-valid", "expired": "tailscale-authkey-expired",
+         "needsApproval": "tailscale-authkey-needs-approval"}
+old = os.umask(0o077)
+try:
+    for name, k in keys.items():
+        path = "%s/secrets/%s" % (d, files[name])
+        with open(path, "w") as f:
+            f.write(k["key"])
+        os.chmod(path, 0o600)
+    doc = {
+        "_comment": "KaelioProxy test STAND-IN tailnet for tests/tailscale-standin (not Tailscale). Holds test auth keys: keep 0600.",
+        "tailnet": {"name": e["K_TAILNET"], "magicDNSSuffix": e["K_TAILNET"], "magicDNSEnabled": True},
+        "controlUrls": [e["K_DEFCTRL"], e["K_CTRL"]],
+        "authKeys": keys,
+        "nodeAddresses": "100.64.0.0/24",
+        "peers": [
+            {"name": "router-private", "ip": e["K_ROUTER"], "os": "linux", "online": True,
+             "advertisedRoutes": [e["K_PRIVNET"]]},
+            {"name": e["K_EXITNAME"], "ip": e["K_EXIT"], "os": "linux", "online": True, "exitNodeOption": True,
+             "location": {"Country": "France", "CountryCode": "FR", "City": "Paris", "CityCode": "PAR",
+                          "Latitude": 48.8566, "Longitude": 2.3522}},
+            {"name": "exit-offline", "ip": e["K_EXITOFF"], "os": "linux", "online": False, "exitNodeOption": True},
+        ],
+        "dns": {
+            "splitDns": {e["K_DBHOST"]: e["K_PRIV"], e["K_ECHOHOST"]: e["K_PRIV"]},
+            "public": {e["K_INETHOST"]: e["K_INET"]},
+        },
+        "namespaces": {"node": e["K_NSN"], "exit": e["K_NSX"]},
+        "hostReachable": ["127.0.0.0/8", "::1/128", e["K_HOSTNET"]],
+        "timings": {"startingMs": 300, "loginMs": 150, "controlUnreachableMs": 1500, "dialTimeoutMs": 5000},
+    }
+    tmp = d + "/tailnet/tailnet.json.tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, d + "/tailnet/tailnet.json")
+finally:
+    os.umask(old)
+EOF
+}
 
 mkhomedir_for_user() {
     local home
@@ -557,6 +708,8 @@ write_json() {
     K_PRIV="$PRIVATE_ADDR" K_NET="$PRIVATE_NET" K_SSHPORT="$SSH_PORT" K_NOFWD="$NOFWD_PORT" K_USER="$SSH_USER" \
     K_DBHOST="$DB_HOST" K_PG="$PG_PORT" K_MY="$MY_PORT" K_DB="$DB_NAME" K_DBUSER="$DB_USER" \
     K_ECHOHOST="$ECHO_HOST" K_ECHOPORT="$ECHO_PORT" K_UNREACH="$UNREACH_ADDR" K_CLOSED="$CLOSED_PORT" \
+    K_STANDIN="$STANDIN_DIR" K_EXIT="$TS_EXIT_IP" K_EXITNAME="$TS_EXIT_NAME" K_EXITOFF="$TS_EXIT_OFFLINE_IP" \
+    K_TSN="$TSNODE_ADDR" K_TSX="$TSEXIT_ADDR" K_INETHOST="$INTERNET_HOST" K_CTRL="$TS_CONTROL_URL" \
     "$py" - <<'EOF'
 import json, os
 e = os.environ
@@ -595,6 +748,24 @@ doc = {
     "tls": {"caFile": d + "/tls/ca.crt", "serverName": e["K_DBHOST"]},
     "unreachable": {"address": e["K_UNREACH"], "closedPort": int(e["K_CLOSED"])},
     "geoip": {"database": d + "/geoip/test-city.mmdb"},
+    "tailscale": {
+        "standinDir": e["K_STANDIN"],
+        "tailscaled": e["K_STANDIN"] + "/tailscaled",
+        "tailscale": e["K_STANDIN"] + "/tailscale",
+        "config": d + "/tailnet/tailnet.json",
+        "authKeyFiles": {
+            "valid": d + "/secrets/tailscale-authkey-valid",
+            "expired": d + "/secrets/tailscale-authkey-expired",
+            "needsApproval": d + "/secrets/tailscale-authkey-needs-approval",
+        },
+        "exitNode": e["K_EXIT"],
+        "exitNodeName": e["K_EXITNAME"],
+        "offlineExitNode": e["K_EXITOFF"],
+        "nodeAddress": e["K_TSN"],
+        "exitAddress": e["K_TSX"],
+        "internetEchoUrl": "http://%s:%s/" % (e["K_INETHOST"], e["K_ECHOPORT"]),
+        "controlUrl": e["K_CTRL"],
+    },
 }
 tmp = d + "/testnet.json.tmp"
 with open(tmp, "w") as f:
@@ -619,6 +790,12 @@ status() {
     link_exists "$IF_HOST" || problems+=("link $IF_HOST missing")
     ip route show type unreachable "$PRIVATE_NET" | grep -q . || problems+=("unreachable route $PRIVATE_NET missing")
     ip route show type unreachable "$UNREACH_NET" | grep -q . || problems+=("unreachable route $UNREACH_NET missing")
+    ns_exists "$NS_TSN" || problems+=("namespace $NS_TSN missing")
+    ns_exists "$NS_TSX" || problems+=("namespace $NS_TSX missing")
+    for p in "$TSNODE_NET" "$TSEXIT_NET" "$INTERNET_NET"; do
+        ip route show type unreachable "$p" | grep -q . || problems+=("unreachable route $p missing")
+    done
+    [ -s "$DIR/tailnet/tailnet.json" ] || problems+=("$DIR/tailnet/tailnet.json missing")
     [ -s "$DIR/testnet.json" ] || problems+=("$DIR/testnet.json missing")
     p="$(read_pid "$DIR/ssh/sshd.pid")";          pid_is_ours "$p" || problems+=("sshd not running")
     p="$(read_pid "$DIR/pg/data/postmaster.pid")"; pid_is_ours "$p" || problems+=("postgres not running")
@@ -631,8 +808,12 @@ status() {
         tcp_open "$NS_B" "$PRIVATE_ADDR" "$MY_PORT" || problems+=("mariadb not answering on $PRIVATE_ADDR:$MY_PORT")
         echo_answers || problems+=("ip-echo not answering on $PRIVATE_ADDR:$ECHO_PORT")
     fi
+    if ns_exists "$NS_TSN" && ns_exists "$NS_TSX"; then
+        ts_echo_answers "$NS_TSN" "$PRIVATE_ADDR" "$TSNODE_ADDR" || problems+=("ip-echo not answering $NS_TSN on $PRIVATE_ADDR:$ECHO_PORT")
+        ts_echo_answers "$NS_TSX" "$INTERNET_ADDR" "$TSEXIT_ADDR" || problems+=("ip-echo not answering $NS_TSX on $INTERNET_ADDR:$ECHO_PORT")
+    fi
     if [ "${#problems[@]}" -eq 0 ]; then
-        log "up (state dir $DIR; bastion $BASTION_ADDR:$SSH_PORT/$NOFWD_PORT; private $PRIVATE_ADDR: postgres $PG_PORT, mariadb $MY_PORT, echo $ECHO_PORT)"
+        log "up (state dir $DIR; bastion $BASTION_ADDR:$SSH_PORT/$NOFWD_PORT; private $PRIVATE_ADDR: postgres $PG_PORT, mariadb $MY_PORT, echo $ECHO_PORT; tailnet stand-in $NS_TSN/$NS_TSX)"
         return 0
     fi
     log "NOT up:"
