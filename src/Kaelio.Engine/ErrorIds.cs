@@ -39,7 +39,15 @@ public static class ErrorIds
     public const string GeoIpDatabaseUnreadable = "GeoIpDatabaseUnreadable";
 
     // Tailscale.
-    public const string TailscaleNotYetSupported = "TailscaleNotYetSupported";
+    public const string TailscaleAuthKeyInvalid = "TailscaleAuthKeyInvalid";
+    public const string TailscaleExitNodeInvalid = "TailscaleExitNodeInvalid";
+    public const string TailscaleNotInstalled = "TailscaleNotInstalled";
+    public const string TailscaleDaemonFailed = "TailscaleDaemonFailed";
+    public const string TailscaleLoginRefused = "TailscaleLoginRefused";
+    public const string TailscaleLoginFailed = "TailscaleLoginFailed";
+    public const string TailscaleMachineNeedsApproval = "TailscaleMachineNeedsApproval";
+    public const string TailscaleExitNodeUnavailable = "TailscaleExitNodeUnavailable";
+    public const string TailscaleTimeout = "TailscaleTimeout";
 
     // Databases.
     public const string DatabaseTypeNotYetSupported = "DatabaseTypeNotYetSupported";

@@ -9,8 +9,12 @@
            Remarks = 'An encrypted key held in a CI secret; an unknown host key is recorded in known_hosts on first use. A changed key is still refused.' }
     )
     'New-KaelioTailscaleProxy'  = @(
-        @{ Code = 'New-KaelioTailscaleProxy -AuthKey (Read-Host -AsSecureString ''tskey-auth'') -ExitNode 100.101.102.103'
-           Remarks = 'Not yet supported: fails with TailscaleNotYetSupported.' }
+        @{ Code = '$proxy = New-KaelioTailscaleProxy -AuthKey (Read-Host -AsSecureString ''tskey-auth'')'
+           Remarks = 'Joins the tailnet as the ephemeral node kaelio-proxy, with direct routing. Needs tailscaled and tailscale on PATH.' }
+        @{ Code = 'New-KaelioTailscaleProxy -AuthKey $key -Hostname ci-runner-db -ExitNode 100.101.102.103 | Test-KaelioProxy'
+           Remarks = 'All traffic leaves through the exit node; Test-KaelioProxy shows its address and location.' }
+        @{ Code = 'New-KaelioTailscaleProxy -AuthKey $key -ControlUrl https://headscale.example.com -TailscaledPath /opt/tailscale/tailscaled -TailscalePath /opt/tailscale/tailscale'
+           Remarks = 'A self-hosted control server (Headscale), with binaries outside PATH.' }
     )
     'Get-KaelioProxy'           = @(
         @{ Code = 'Get-KaelioProxy'; Remarks = 'Lists the proxies open in this session, with their state and forwards.' }

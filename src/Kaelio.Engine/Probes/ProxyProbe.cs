@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Kaelio.Engine.Proxies;
+using Kaelio.Engine.Proxies.Tailscale;
 
 namespace Kaelio.Engine.Probes;
 
@@ -28,7 +29,14 @@ public static class ProxyProbe
     {
         log ??= NullOperationLog.Instance;
         var targetText = target is { } t ? $"{t.Host}:{t.Port}" : null;
-        var blank = new ProxyTestResult { ProxyName = proxy.Name, ProxyType = proxy.Type, Target = targetText, EchoUri = echoUri };
+        var blank = new ProxyTestResult
+        {
+            ProxyName = proxy.Name,
+            ProxyType = proxy.Type,
+            ExitNode = proxy is TailscaleProxy tailscale ? tailscale.ExitNodeName ?? tailscale.ExitNode : null,
+            Target = targetText,
+            EchoUri = echoUri,
+        };
         ProxyTestResult Failed(KaelioException e, ProxyTestResult? partial = null) =>
             (partial ?? blank) with { Success = false, ErrorId = e.ErrorId, Error = e.Message };
 
@@ -68,7 +76,8 @@ public static class ProxyProbe
                     $"The echo service {echoUri} did not answer with an IP address (plain text, or JSON with 'ip')."));
             }
 
-            location ??= geoIp?.Lookup(IPAddress.Parse(exitIp!));
+            // The echo answer's location first, then what the tailnet reports for its exit node, then GeoIP.
+            location ??= proxy.ReportedExitLocation ?? geoIp?.Lookup(IPAddress.Parse(exitIp!));
 
             var result = blank with
             {

@@ -25,6 +25,9 @@ public sealed record ProxyTestResult
 
     public ProxyLocation? Location { get; init; }
 
+    /// <summary>The Tailscale exit node the traffic leaves through (name, else IP); null otherwise.</summary>
+    public string? ExitNode { get; init; }
+
     /// <summary>Round trip of the echo request through the proxy, in milliseconds.</summary>
     public double? LatencyMs { get; init; }
 

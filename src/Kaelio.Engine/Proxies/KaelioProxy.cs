@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace Kaelio.Engine.Proxies;
 
 /// <summary>
@@ -28,8 +30,8 @@ public abstract class KaelioProxy : IDisposable
     /// <summary>The last failure the proxy saw (connection lost, forward failed), without secrets.</summary>
     public string? LastError { get; protected set; }
 
-    /// <summary>The loopback forwards this proxy holds open.</summary>
-    public IReadOnlyList<ProxyForward> Forwards
+    /// <summary>The loopback forwards this proxy holds open (an array: PowerShell indexes it as users expect).</summary>
+    public ProxyForward[] Forwards
     {
         get
         {
@@ -90,28 +92,38 @@ public abstract class KaelioProxy : IDisposable
     public abstract Task<KaelioException?> ProbeAsync(string host, int port, TimeSpan timeout, CancellationToken cancellationToken);
 
     /// <summary>
-    /// An HTTP handler whose connections go through the proxy (a loopback forward per host:port),
-    /// for HTTP services: the IP echo, Snowflake, Metabase. TLS runs end to end with the real name.
+    /// Opens a connection to <paramref name="host"/>:<paramref name="port"/> on the far side. The
+    /// default goes through a loopback forward; a proxy with a direct stream (SOCKS5) overrides it.
+    /// </summary>
+    public virtual async Task<Socket> OpenStreamAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var forward = await GetForwardAsync(host, port, cancellationToken).ConfigureAwait(false);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(forward.LocalEndPoint, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The exit location the network itself reports (a Tailscale exit node's), if any.</summary>
+    public virtual Probes.ProxyLocation? ReportedExitLocation => null;
+
+    /// <summary>
+    /// An HTTP handler whose connections go through the proxy, for HTTP services: the IP echo,
+    /// Snowflake, Metabase. TLS runs end to end with the real name.
     /// </summary>
     public HttpMessageHandler CreateHttpHandler() => new SocketsHttpHandler
     {
         UseProxy = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         ConnectCallback = async (context, cancellationToken) =>
-        {
-            var forward = await GetForwardAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false);
-            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(forward.LocalEndPoint, cancellationToken).ConfigureAwait(false);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
+            new NetworkStream(await OpenStreamAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false), ownsSocket: true),
     };
 
     protected abstract Task<ProxyForward> OpenForwardAsync(string host, int port, CancellationToken cancellationToken);
