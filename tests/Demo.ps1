@@ -48,6 +48,21 @@ Show 'Connect-KaelioDatabase -Type PostgreSql -Server <private address> ...   # 
 try { $null = Connect-KaelioDatabase -Type PostgreSql -Server $t.postgres.address -Database app -Credential $cred -ConnectTimeout 3 }
 catch { Write-Host "  $($_.FullyQualifiedErrorId): $($_.Exception.Message)" -ForegroundColor Yellow }
 
+Write-Host "`n--- The same through a Tailscale tailnet. Tailscale here is a STAND-IN (tests/tailscale-standin): no real tailnet can run on this machine. ---" -ForegroundColor Magenta
+$ts = $t.tailscale
+$env:KAELIO_TAILNET_STANDIN_CONFIG = $ts.config
+$authKey = ConvertTo-SecureString (Get-Content $ts.authKeyFiles.valid -Raw).Trim() -AsPlainText -Force
+Show "`$tailnet = New-KaelioTailscaleProxy -AuthKey `$authKey -ExitNode $($ts.exitNodeName) -TailscaledPath <stand-in> -TailscalePath <stand-in>"
+$tailnet = New-KaelioTailscaleProxy -AuthKey $authKey -ExitNode $ts.exitNodeName -TailscaledPath $ts.tailscaled -TailscalePath $ts.tailscale
+$tailnet | Format-List Name, State, Endpoint, TailscaleIPs, ExitNode, ExitNodeName | Out-Host
+
+Show "`$tailnet | Test-KaelioProxy -EchoUri $($ts.internetEchoUrl)   # leaves through the exit node; location as the tailnet reports it"
+$tailnet | Test-KaelioProxy -EchoUri $ts.internetEchoUrl | Format-Table | Out-String -Width 160 | Write-Host
+
+Show "`$tailnet | Connect-KaelioDatabase -Type PostgreSql -Server $($t.postgres.host) -Database app -Credential `$cred | Invoke-KaelioQuery 'select count(*) as orders, inet_client_addr()::text as seen_from'"
+$tailnet | Connect-KaelioDatabase -Type PostgreSql -Server $t.postgres.host -Database app -Credential $cred -CaCertificateFile $t.tls.caFile |
+    Invoke-KaelioQuery 'select count(*) as orders, inet_client_addr()::text as seen_from from orders' | Format-Table | Out-Host
+
 Show 'Get-KaelioProxy | Remove-KaelioProxy -Verbose'
 Get-KaelioProxy | Remove-KaelioProxy -Verbose
-Write-Host "`nProxy state: $($proxy.State); connection state: $($db.State)"
+Write-Host "`nSSH proxy: $($proxy.State); Tailscale proxy: $($tailnet.State) (logged out); connection: $($db.State)"

@@ -143,6 +143,64 @@ Describe 'New-KaelioTailscaleProxy (Tailscale stand-in)' {
     }
 }
 
+Describe 'Tailscale proxy life cycle (Tailscale stand-in)' {
+    It 'goes Faulted when its tailscaled dies, and Test-KaelioProxy says so' {
+        $p = New-TestTailscaleProxy -Name 'ts-crash'
+        try {
+            $before = Get-StandinDaemons
+            $daemon = $before | Sort-Object StartTime | Select-Object -Last 1
+            Stop-Process -Id $daemon.Id -Force
+            $deadline = (Get-Date).AddSeconds(10)
+            while ($p.State -ne 'Faulted' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $p.State | Should -Be 'Faulted'
+            $p.LastError | Should -Match 'tailscaled exited'
+            $r = $p | Test-KaelioProxy -EchoUri $Ts.internetEchoUrl
+            $r.Success | Should -BeFalse
+            $r.ErrorId | Should -Be 'ProxyNotReady'
+        }
+        finally { $p | Remove-KaelioProxy }
+        $p.State | Should -Be 'Closed'
+    }
+
+    It 'logs out and stops its daemon when the module is removed' {
+        $daemons = (Get-StandinDaemons).Count
+        $p = New-TestTailscaleProxy -Name 'ts-module'
+        Remove-Module KaelioProxy
+        try {
+            $p.State | Should -Be 'Closed'
+            (Get-ControlEvents)[-1].event | Should -Be 'logout'
+            (Get-StandinDaemons).Count | Should -Be $daemons
+        }
+        finally { Import-Module $env:KAELIO_MODULE_PATH -Force }
+    }
+
+    It 'logs out and stops its daemon when the PowerShell process exits' {
+        $daemons = (Get-StandinDaemons).Count
+        $folders = (Get-StateFolders).Count
+        $script = "Import-Module '$env:KAELIO_MODULE_PATH'; `$k = ConvertTo-SecureString (Get-Content '$($Ts.authKeyFiles.valid)' -Raw).Trim() -AsPlainText -Force; " +
+            "`$p = New-KaelioTailscaleProxy -AuthKey `$k -Hostname exit-test -TailscaledPath '$($Ts.tailscaled)' -TailscalePath '$($Ts.tailscale)' -ErrorAction Stop; 'joined=' + `$p.State"
+        $output = dotnet pwsh -NoProfile -NonInteractive -Command $script 2>&1 | Out-String
+        $output | Should -Match 'joined=Ready'
+        (Get-ControlEvents | Where-Object { $_.event -eq 'logout' -and $_.hostname -like 'exit-test*' }) | Should -Not -BeNullOrEmpty
+        (Get-StandinDaemons).Count | Should -Be $daemons
+        (Get-StateFolders).Count | Should -Be $folders
+    }
+
+    It 'copes with tailscaled''s real SOCKS5 answers (general failure for every refused connect)' {
+        $env:KAELIO_TAILNET_STANDIN_SOCKS_ERRORS = 'general'
+        try {
+            $p = New-TestTailscaleProxy -Name 'ts-general'
+            try {
+                $e = Get-FirstError { $p | Connect-KaelioDatabase -Type PostgreSql -Server 'nosuch.private.test' -Database app -Credential (Get-DbCredential) -ConnectTimeout 10 -ErrorAction Stop }
+                $e.FullyQualifiedErrorId | Should -BeLike 'RemoteConnectFailed,*'
+                $e.Exception.Message | Should -Match 'general failure'
+            }
+            finally { $p | Remove-KaelioProxy }
+        }
+        finally { Remove-Item Env:KAELIO_TAILNET_STANDIN_SOCKS_ERRORS }
+    }
+}
+
 Describe 'New-KaelioTailscaleProxy bad input (Tailscale stand-in)' {
     BeforeEach {
         $script:Daemons = (Get-StandinDaemons).Count
