@@ -102,13 +102,15 @@ function Invoke-Test {
     $pester = Get-PesterPath
     $results = Join-Path $Out 'test-results'
     New-Item -ItemType Directory $results -Force | Out-Null
+    # Built out here: inside the isolated-DNS namespace NuGet cannot be reached.
+    Invoke-Native dotnet build (Join-Path $Root 'tests/Kaelio.Engine.Tests') -c $Configuration --nologo -v quiet
     Start-TestNetwork
     try {
         Write-Host '==> xunit (engine)'
         $trx = Join-Path $results 'xunit.trx'
         Remove-Item $trx -ErrorAction Ignore
         $xunitExit = Invoke-Isolated @('dotnet', 'test', (Join-Path $Root 'tests/Kaelio.Engine.Tests'), '-c', $Configuration,
-            '--nologo', '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal')
+            '--no-build', '--nologo', '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal')
         $xunit = @{ Passed = 0; Failed = 0 }
         if (Test-Path $trx) {
             $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
