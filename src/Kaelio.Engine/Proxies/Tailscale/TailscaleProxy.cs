@@ -16,23 +16,17 @@ namespace Kaelio.Engine.Proxies.Tailscale;
 /// </summary>
 public sealed partial class TailscaleProxy : KaelioProxy
 {
-    private readonly Process _daemon;
-    private readonly string _stateFolder;
-    private readonly LocalApiClient _localApi;
+    private readonly Daemon _daemon;
     private readonly IPEndPoint _socks;
     private readonly IOperationLog _log;
-    private readonly ConcurrentQueue<string> _daemonOutput;
     private readonly ConcurrentDictionary<ProxyForward, LoopbackForwarder> _forwarders = new();
     private readonly ProxyLocation? _exitLocation;
 
     private TailscaleProxy(string name, TailscaleProxyOptions options, Daemon daemon, TailscaleStatus status, IOperationLog log)
         : base(name)
     {
-        _daemon = daemon.Process;
-        _stateFolder = daemon.StateFolder;
-        _localApi = daemon.LocalApi;
+        _daemon = daemon;
         _socks = daemon.Socks;
-        _daemonOutput = daemon.Output;
         _log = log;
         ControlUrl = options.ControlUrl;
         NodeName = status.Self?.HostName ?? options.Hostname;
@@ -48,8 +42,8 @@ public sealed partial class TailscaleProxy : KaelioProxy
             _exitLocation = peer?.Location is { } l ? new ProxyLocation(l.City, null, l.Country, l.CountryCode) : null;
         }
 
-        _daemon.EnableRaisingEvents = true;
-        _daemon.Exited += (_, _) =>
+        daemon.Process.EnableRaisingEvents = true;
+        daemon.Process.Exited += (_, _) =>
         {
             if (State == KaelioState.Ready)
             {
@@ -209,7 +203,7 @@ public sealed partial class TailscaleProxy : KaelioProxy
     protected override void CloseTransport()
     {
         // Log out first: an ephemeral node then leaves the tailnet at once instead of timing out.
-        new Daemon(_daemon, _stateFolder, _localApi, _socks, _daemonOutput).StopAsync(logout: true).GetAwaiter().GetResult();
+        _daemon.StopAsync(logout: true).GetAwaiter().GetResult();
     }
 
     private static KaelioException? Explain(Exception error, string host, int port)
@@ -351,7 +345,7 @@ public sealed partial class TailscaleProxy : KaelioProxy
     private static string LastLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault(l => !l.StartsWith('{')) ?? "no message";
 
-    private string LastDaemonLine() => _daemonOutput.LastOrDefault() ?? "no output";
+    private string LastDaemonLine() => _daemon.Output.LastOrDefault() ?? "no output";
 
     private static void WritePrivateFile(string path, string content)
     {
