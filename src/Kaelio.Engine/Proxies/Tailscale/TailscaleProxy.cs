@@ -278,7 +278,8 @@ public sealed partial class TailscaleProxy : KaelioProxy
                 $"The tailnet holds node '{options.Hostname}' for approval ({said}). Approve it in the admin console, or use a pre-approved auth key.", target: options.Hostname);
         }
 
-        if (output.Contains("invalid key", StringComparison.OrdinalIgnoreCase) || output.Contains("expired", StringComparison.OrdinalIgnoreCase))
+        // tailscale up reports unknown and expired keys alike as "backend error: invalid key: …".
+        if (output.Contains("invalid key", StringComparison.OrdinalIgnoreCase))
         {
             return new KaelioException(ErrorIds.TailscaleLoginRefused, KaelioErrorCategory.AuthenticationError,
                 $"The tailnet refused the auth key ({said}). Generate a new one (Settings → Keys, Reusable and Ephemeral) and pass it with -AuthKey.", target: options.Hostname);
